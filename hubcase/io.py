@@ -1,0 +1,131 @@
+"""Safe reading of the study's files.
+
+CSV: UTF-8 (a byte-order mark is accepted), comma-separated, a header row,
+every row with as many fields as the header.  YAML: safe loading only, no
+aliases/anchors (they allow "billion laughs" bombs), no duplicate keys, no
+tags that construct objects.  Every failure becomes a :class:`Problem` naming
+the file and line; nothing here raises on bad input.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from hubcase.errors import ProblemList
+
+MAX_CSV_BYTES = 512 * 1024 * 1024
+MAX_YAML_BYTES = 8 * 1024 * 1024
+csv.field_size_limit(16 * 1024 * 1024)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_text(path: Path, label: str, limit: int, problems: ProblemList) -> str | None:
+    if not path.exists():
+        problems.error(label, "", "file is missing")
+        return None
+    if not path.is_file():
+        problems.error(label, "", "is not a regular file")
+        return None
+    size = path.stat().st_size
+    if size > limit:
+        problems.error(label, "", f"file is {size / 1e6:.0f} MB, above the {limit / 1e6:.0f} MB limit")
+        return None
+    data = path.read_bytes()
+    if not data.strip():
+        problems.error(label, "", "file is empty")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        problems.error(label, f"row {line}", f"byte 0x{data[err.start]:02x} is not valid UTF-8 "
+                       "(save the file as UTF-8; Latin-1/Windows-1252 exports are not accepted)")
+        return None
+
+
+def read_csv(path: Path, label: str, problems: ProblemList) -> pd.DataFrame | None:
+    """Read a CSV as stripped strings ('' for blank) or return None after recording why not."""
+    text = _read_text(path, label, MAX_CSV_BYTES, problems)
+    if text is None:
+        return None
+    if "\x00" in text:
+        problems.error(label, "", "file contains NUL bytes; it is not a text CSV")
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = list(reader)
+    except csv.Error as err:
+        problems.error(label, f"row {reader.line_num}", f"malformed CSV: {err}")
+        return None
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        problems.error(label, "row 1", "header row is missing")
+        return None
+    header = [h.strip() for h in rows[0]]
+    if len(header) == 1 and any(sep in header[0] for sep in (";", "\t", "|")):
+        sep = next(s for s in (";", "\t", "|") if s in header[0])
+        problems.error(label, "row 1", f"only one column found; the file looks {sep!r}-separated "
+                       "(hubcase reads comma-separated files)")
+        return None
+    body = [r for r in rows[1:] if any(c.strip() for c in r)]
+    line_of = [i + 2 for i, r in enumerate(rows[1:]) if any(c.strip() for c in r)]
+    bad = [(ln, len(r)) for ln, r in zip(line_of, body) if len(r) != len(header)]
+    for ln, n in bad[:10]:
+        problems.error(label, f"row {ln}", f"has {n} fields but the header has {len(header)} "
+                       "(truncated file or stray delimiter?)")
+    if len(bad) > 10:
+        problems.error(label, "", f"{len(bad) - 10} more rows with the wrong number of fields")
+    if bad:
+        return None
+    # Frames are indexed by file line (header = line 1) so problems can name the row.
+    return pd.DataFrame(body, columns=header, dtype="object", index=pd.Index(line_of, dtype="int64"))
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases and duplicate keys."""
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases/anchors are not allowed in study files", event.start_mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(path: Path, label: str, problems: ProblemList) -> Any | None:
+    text = _read_text(path, label, MAX_YAML_BYTES, problems)
+    if text is None:
+        return None
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        what = getattr(err, "problem", None) or str(err).splitlines()[0]
+        problems.error(label, where, f"malformed YAML: {what}")
+        return None
+    except RecursionError:
+        problems.error(label, "", "malformed YAML: nesting is too deep")
+        return None
