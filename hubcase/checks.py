@@ -1,6 +1,7 @@
 """Checks that span files: ids that must match, measures per site, codes in the codebook."""
 from __future__ import annotations
 
+from difflib import get_close_matches
 from typing import Any, Iterable
 
 import pandas as pd
@@ -22,6 +23,12 @@ def _rows(problems: ProblemList, file: str, mask: pd.Series, message) -> None:
         problems.error(file, f"rows {lines[MAX_ROWS]}–{lines[-1]}", f"{len(lines) - MAX_ROWS} more rows like row {lines[0]}")
 
 
+def did_you_mean(value: Any, options: Iterable[str]) -> str:
+    """``"; did you mean 'x'?"`` when ``value`` is close to one of ``options``, else ``""``."""
+    close = get_close_matches(str(value), sorted(set(map(str, options))), n=1, cutoff=0.75)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _label(table_id: str) -> str:
     return CONTRACT.table(table_id).path
 
@@ -37,7 +44,7 @@ def cross_checks(state: dict[str, Any], problems: ProblemList) -> None:
             unknown = frame["site"].notna() & ~frame["site"].isin(sites)
             _rows(problems, _label(table_id), unknown, lambda ln, f=frame: (
                 f"column site: {f.loc[ln, 'site']!r} is not a site declared in study.yml "
-                f"(declared: {', '.join(sorted(sites))})"))
+                f"(declared: {', '.join(sorted(sites))}){did_you_mean(f.loc[ln, 'site'], sites)}"))
     if "screening" in t:
         _check_screening(config, t["screening"], problems)
     if "followup" in t:
@@ -87,8 +94,8 @@ def _check_config(config, problems: ProblemList) -> None:
 
 def _check_screening(config, frame: pd.DataFrame, problems: ProblemList) -> None:
     label = _label("screening")
-    for site in config.sites:
-        at = frame["site"] == site.id
+    for index, site in enumerate(config.sites):
+        at = (frame["site"] == site.id).fillna(False).astype(bool)
         if not at.any():
             if site.has("screening"):
                 problems.warning(label, "", f"no records for site {site.id}, which study.yml says collected screening")
@@ -103,9 +110,12 @@ def _check_screening(config, frame: pd.DataFrame, problems: ProblemList) -> None
             used = at & frame[items].notna().any(axis=1)
             if used.any():
                 lines = [int(i) for i in frame.index[used.to_numpy(dtype=bool)]]
+                filled = [c for c in items if frame.loc[lines[0], c] is not pd.NA]
+                more = f"; {len(lines) - 1} more rows of site {site.id} do the same" if len(lines) > 1 else ""
                 problems.error(label, f"row {lines[0]}", (
-                    f"{measure.label} recorded at site {site.id} ({len(lines)} rows), but study.yml says "
-                    f"site {site.id} did not use {measure.label} (sites: {site.id}: measures)"))
+                    f"column {filled[0]}: {measure.label} recorded at site {site.id}, but site {site.id} "
+                    f"did not use {measure.label} (sites[{index}].measures in study.yml lists "
+                    f"{', '.join(site.measures)}){more}"))
 
 
 def _check_followup(frame, screening, problems: ProblemList) -> None:
@@ -113,7 +123,7 @@ def _check_followup(frame, screening, problems: ProblemList) -> None:
     if screening is None:
         return
     site_of = dict(zip(screening["record_id"], screening["site"]))
-    orphan = ~frame["record_id"].isin(list(site_of))
+    orphan = frame["record_id"].notna() & ~frame["record_id"].isin(list(site_of))
     _rows(problems, label, orphan, lambda ln: (
         f"column record_id: {frame.loc[ln, 'record_id']!r} has no screening record in screening.csv"))
     mismatch = ~orphan & (frame["record_id"].map(site_of).astype("string") != frame["site"]).fillna(False)
@@ -125,11 +135,11 @@ def _check_followup(frame, screening, problems: ProblemList) -> None:
 def _check_service_use(frame, followup, unit_costs, problems: ProblemList) -> None:
     label = _label("service_use")
     if followup is not None:
-        orphan = ~frame["record_id"].isin(list(followup["record_id"]))
+        orphan = frame["record_id"].notna() & ~frame["record_id"].isin(list(followup["record_id"]))
         _rows(problems, label, orphan, lambda ln: (
             f"column record_id: {frame.loc[ln, 'record_id']!r} is not a respondent in followup.csv"))
     if unit_costs is not None:
-        unknown = ~frame["service_type"].isin(list(unit_costs["service_type"]))
+        unknown = frame["service_type"].notna() & ~frame["service_type"].isin(list(unit_costs["service_type"]))
         _rows(problems, label, unknown, lambda ln: (
             f"column service_type: {frame.loc[ln, 'service_type']!r} has no unit cost in costing/unit_costs.csv"))
     no_status = (frame["section"] == "mental_health").fillna(False) & frame["status"].isna()
@@ -222,19 +232,23 @@ def _check_list_ids(frame, column, known: set[str], what: str, label: str, probl
 def _check_excerpts(frame, participants, codes, codebook, subgroups, problems: ProblemList) -> None:
     label = _label("excerpts")
     if participants is not None:
-        orphan = ~frame["participant_id"].isin(list(participants["participant_id"]))
+        known = list(participants["participant_id"].dropna())
+        orphan = frame["participant_id"].notna() & ~frame["participant_id"].isin(known)
         _rows(problems, label, orphan, lambda ln: (
-            f"column participant_id: {frame.loc[ln, 'participant_id']!r} is not in qualitative/participants.csv"))
+            f"column participant_id: {frame.loc[ln, 'participant_id']!r} is not in qualitative/participants.csv"
+            + did_you_mean(frame.loc[ln, "participant_id"], known)))
     themes = {t["id"] for t in codebook.get("themes") or ()}
     for line, row in frame.iterrows():
         cell_codes = [normalise_code(c) for c in split_list(row["codes"])]
         wrong = [c for c in cell_codes if c not in codes]
         if wrong:
-            problems.error(label, f"row {line}", f"column codes: {', '.join(map(repr, wrong))} not in the codebook")
+            problems.error(label, f"row {line}", f"column codes: {', '.join(map(repr, wrong))} not in the codebook"
+                           + did_you_mean(wrong[0], codes))
         chain = parse_chain(row["chain"])
         bad_nodes = [c for c in chain if c not in codes]
         if bad_nodes:
-            problems.error(label, f"row {line}", f"column chain: unknown NPT code {', '.join(map(repr, bad_nodes))}")
+            problems.error(label, f"row {line}", f"column chain: unknown NPT code {', '.join(map(repr, bad_nodes))} "
+                           f"(not in qualitative/codebook.yml){did_you_mean(bad_nodes[0], codes)}")
         resolved = {codes.get(c) for c in cell_codes}
         extra = [c for c in chain if c in codes and codes[c] not in resolved]
         if extra:
@@ -249,7 +263,8 @@ def _check_pathways(doc, codes, excerpts, subgroups, problems: ProblemList) -> N
     for i, pw in enumerate(doc["pathways"]):
         for j, node in enumerate(pw["nodes"]):
             if normalise_code(node["code"]) not in codes:
-                problems.error(label, f"pathways[{i}].nodes[{j}].code", f"unknown NPT code {node['code']!r}")
+                problems.error(label, f"pathways[{i}].nodes[{j}].code", f"unknown NPT code {node['code']!r} "
+                               f"(not in qualitative/codebook.yml){did_you_mean(node['code'], codes)}")
         if pw.get("subgroup") and pw["subgroup"] not in subgroups:
             problems.error(label, f"pathways[{i}].subgroup", f"unknown subgroup {pw['subgroup']!r}")
         for ex in pw.get("evidence") or ():

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +66,18 @@ def read_csv(path: Path, label: str, problems: ProblemList) -> pd.DataFrame | No
         problems.error(label, "", "file contains NUL bytes; it is not a text CSV")
         return None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    starts: list[int] = []  # file line on which each record starts (quoted cells may span lines)
     try:
-        rows = list(reader)
+        for row in reader:
+            starts.append(_next_start(starts, reader.line_num, row))
+            rows.append(row)
     except csv.Error as err:
-        problems.error(label, f"row {reader.line_num}", f"malformed CSV: {err}")
+        start = reader_line = reader.line_num
+        if rows:
+            start = min(reader_line, _last_line(starts, rows) + 1)
+        seen = f" (noticed on line {reader_line}; check the quotes of this row)" if reader_line != start else ""
+        problems.error(label, f"row {start}", f"malformed CSV: {err}{seen}")
         return None
     if not rows or not any(cell.strip() for cell in rows[0]):
         problems.error(label, "row 1", "header row is missing")
@@ -80,7 +89,7 @@ def read_csv(path: Path, label: str, problems: ProblemList) -> pd.DataFrame | No
                        "(hubcase reads comma-separated files)")
         return None
     body = [r for r in rows[1:] if any(c.strip() for c in r)]
-    line_of = [i + 2 for i, r in enumerate(rows[1:]) if any(c.strip() for c in r)]
+    line_of = [ln for ln, r in zip(starts[1:], rows[1:]) if any(c.strip() for c in r)]
     bad = [(ln, len(r)) for ln, r in zip(line_of, body) if len(r) != len(header)]
     for ln, n in bad[:10]:
         problems.error(label, f"row {ln}", f"has {n} fields but the header has {len(header)} "
@@ -91,6 +100,17 @@ def read_csv(path: Path, label: str, problems: ProblemList) -> pd.DataFrame | No
         return None
     # Frames are indexed by file line (header = line 1) so problems can name the row.
     return pd.DataFrame(body, columns=header, dtype="object", index=pd.Index(line_of, dtype="int64"))
+
+
+def _next_start(starts: list[int], line_num: int, row: list[str]) -> int:
+    """First file line of the record just read, ending on ``line_num``."""
+    newlines = sum(cell.count("\n") for cell in row)
+    return max(line_num - newlines, (starts[-1] + 1) if starts else 1)
+
+
+def _last_line(starts: list[int], rows: list[list[str]]) -> int:
+    """Last file line of the last record read."""
+    return starts[-1] + sum(cell.count("\n") for cell in rows[-1])
 
 
 class _SafeLoader(yaml.SafeLoader):
@@ -104,14 +124,21 @@ class _SafeLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
-        seen: set[Any] = set()
+        seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if key in seen:
+            try:
+                first = seen.get(key)
+            except TypeError:  # an unhashable key; SafeLoader reports it below
+                continue
+            if first is not None:
                 raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
+                    None, None, f"duplicate key {key!r} (first on line {first})", key_node.start_mark)
+            seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+_REFUSED = ("YAML aliases/anchors are not allowed", "duplicate key")
 
 
 def load_yaml(path: Path, label: str, problems: ProblemList) -> Any | None:
@@ -121,11 +148,25 @@ def load_yaml(path: Path, label: str, problems: ProblemList) -> Any | None:
     try:
         return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        what = getattr(err, "problem", None) or str(err).splitlines()[0]
-        problems.error(label, where, f"malformed YAML: {what}")
+        problems.error(label, *_describe_yaml_error(err))
         return None
     except RecursionError:
         problems.error(label, "", "malformed YAML: nesting is too deep")
         return None
+
+
+def _describe_yaml_error(err: yaml.YAMLError) -> tuple[str, str]:
+    """(location, message) of a YAML error, in the study's terms."""
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    where = f"line {mark.line + 1}" if mark is not None else ""
+    what = getattr(err, "problem", None) or str(err).splitlines()[0]
+    if what.startswith(_REFUSED):
+        return where, what
+    tag = re.match(r"could not determine a constructor for the tag '(?:tag:yaml.org,2002:)?([^']*)'", what)
+    if tag:
+        return where, (f"YAML tag {tag.group(1)!r} is not allowed (study files are plain YAML: "
+                       "mappings, lists, text, numbers, true/false)")
+    context, context_mark = getattr(err, "context", None), getattr(err, "context_mark", None)
+    if context and context_mark is not None and context_mark is not mark and context_mark.line != mark.line:
+        what += f" ({context} that starts on line {context_mark.line + 1})"
+    return where, f"malformed YAML: {what}"

@@ -7,6 +7,7 @@ The record frames carry pandas nullable dtypes; analyses never re-parse files.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
@@ -159,11 +160,21 @@ class _Loader:
             self.problems.error("study.yml", f"files.{key}", f"{rel!r} points outside the study directory")
         return path, rel
 
-    def table(self, schema: TableSchema, overrides: Mapping[str, str], needed: bool) -> pd.DataFrame | None:
+    def missing(self, path: Path, label: str, why: str) -> bool:
+        """True (and an error naming ``why`` the file is needed) when ``path`` does not exist."""
+        if path.exists():
+            return False
+        self.problems.error(label, "", f"file is missing; it is needed because {why}")
+        return True
+
+    def table(self, schema: TableSchema, overrides: Mapping[str, str], needed: bool,
+              why: str = "") -> pd.DataFrame | None:
         path, label = self.path(schema.path, overrides, schema.id)
         if path is None:
             return None
         if not path.exists() and not needed:
+            return None
+        if why and self.missing(path, label, why):
             return None
         raw = read_csv(path, label, self.problems)
         if raw is None:
@@ -171,10 +182,14 @@ class _Loader:
         self.hashes[label] = sha256(path)
         return parse_table(schema, raw, label, self.problems)
 
-    def document(self, doc_id: str, rel: str, needed: bool, overrides: Mapping[str, str] | None = None):
+    def document(self, doc_id: str, rel: str, needed: bool, overrides: Mapping[str, str] | None = None,
+                 why: str = "", key: str | None = None):
+        """Load and validate one YAML document; ``key`` is its ``files:`` override key (default: its id)."""
         schema = CONTRACT.document(doc_id)
-        path, label = self.path(rel, overrides or {}, doc_id)
+        path, label = self.path(rel, overrides or {}, key or doc_id)
         if path is None or (not path.exists() and not needed):
+            return None
+        if why and self.missing(path, label, why):
             return None
         before = len(self.problems.errors)
         value = load_yaml(path, label, self.problems)
@@ -197,22 +212,48 @@ def _read(root: Path) -> tuple[_Loader, dict[str, Any]]:
     config = _config(raw)
     state["config"] = config
     overrides = {str(k): str(v) for k, v in (raw.get("files") or {}).items()}
+    _check_overrides(overrides, ld.problems)
     collected = {st for s in config.sites for st, on in s.strands.items() if on}
     for schema in CONTRACT.tables:
-        needed = STRAND_FILES.get(schema.id) in collected
-        frame = ld.table(schema, overrides, needed)
+        strand = STRAND_FILES.get(schema.id)
+        frame = ld.table(schema, overrides, strand in collected, _needed_because(config, strand))
         if frame is not None:
             state["tables"][schema.id] = frame
     for site in config.sites:
         if site.has("service_mapping"):
             rel = f"service_mapping/{site.id}.yml"
-            state["maps"][site.id] = ld.document("service_mapping", rel, needed=True,
-                                                 overrides={"service_mapping": overrides.get(f"service_mapping.{site.id}", rel)})
+            state["maps"][site.id] = ld.document(
+                "service_mapping", rel, needed=True, overrides=overrides, key=f"service_mapping.{site.id}",
+                why=f"site {site.id} collects the service_mapping strand (study.yml)")
     has_qual = "qualitative" in collected
-    state["codebook"] = ld.document("codebook", "qualitative/codebook.yml", has_qual, overrides)
+    state["codebook"] = ld.document("codebook", "qualitative/codebook.yml", has_qual, overrides,
+                                    why=_needed_because(config, "qualitative"))
     state["pathways"] = ld.document("pathways", "qualitative/pathways.yml", False, overrides)
     state["integration"] = ld.document("integration", "integration.yml", False, overrides)
     return ld, state
+
+
+def _needed_because(config: StudyConfig, strand: str | None) -> str:
+    """Why a strand's file is needed, e.g. "sites A, B collect the followup strand (study.yml)"."""
+    users = [s.id for s in config.sites if strand is not None and s.has(strand)]
+    if not users:
+        return ""
+    who = f"site {users[0]} collects" if len(users) == 1 else f"sites {', '.join(users)} collect"
+    return f"{who} the {strand} strand (study.yml)"
+
+
+def _check_overrides(overrides: Mapping[str, str], problems: ProblemList) -> None:
+    """Warn about ``files:`` keys that name no file of the contract (a typo would be ignored)."""
+    known = [t.id for t in CONTRACT.tables] + [d.id for d in CONTRACT.documents
+                                              if d.id not in ("study", "service_mapping")]
+    for key in overrides:
+        if key in known or key.startswith("service_mapping."):
+            continue
+        close = get_close_matches(key, known, n=1, cutoff=0.75)
+        hint = f"; did you mean {close[0]!r}?" if close else f" (file ids: {', '.join(known)})"
+        if key == "service_mapping":
+            hint = "; move service-mapping files one site at a time with service_mapping.<site>"
+        problems.warning("study.yml", f"files.{key}", f"unknown file id is ignored{hint}")
 
 
 def validate_study(root: Path | str) -> list[Problem]:

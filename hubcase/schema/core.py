@@ -21,6 +21,10 @@ MAX_PROBLEMS_PER_COLUMN = 10
 TRUE_TOKENS = {"true", "1", "yes"}
 FALSE_TOKENS = {"false", "0", "no"}
 KINDS = ("string", "integer", "number", "boolean", "category", "list", "date")
+NAN_TOKENS = {"nan", "na", "n/a", "null", "none"}
+NUMBER_FORMAT = r"[£$€%]|\d,\d"  # currency symbols, percent signs, thousands separators
+NUMBER_FORMAT_HINT = ("; write plain numbers such as 12000 or 0.5, without currency symbols, % signs or "
+                      "thousands separators")
 
 
 @dataclass(frozen=True)
@@ -159,7 +163,7 @@ def _report(problems: ProblemList, file: str, col: Column, rows: list[int],
             msg += f" ({col.hint})"
         problems.error(file, f"row {line}", msg)
     if len(rows) > len(shown):
-        problems.error(file, f"rows {shown[-1] + 1}–{rows[-1]}",
+        problems.error(file, f"rows {rows[len(shown)]}–{rows[-1]}",
                        f"column {col.name}: {len(rows) - len(shown)} more rows with the same problem")
 
 
@@ -215,22 +219,7 @@ def parse_column(col: Column, text: pd.Series, file: str, problems: ProblemList)
                 "is blank but a value is required")
     present = ~blank
     if col.kind in ("integer", "number"):
-        values = pd.to_numeric(text.where(present), errors="coerce")
-        bad = present & values.isna()
-        if bad.any():
-            _report(problems, file, col, _rows(bad), text[bad], f"is not a number ({col.kind} expected)")
-        nonfinite = present & ~bad & ~np.isfinite(values.astype(float).fillna(0.0))
-        if nonfinite.any():
-            _report(problems, file, col, _rows(nonfinite), text[nonfinite], "is not a finite number")
-        ok = present & ~bad & ~nonfinite
-        values = values.where(ok)
-        if col.kind == "integer":
-            frac = ok & (values.fillna(0) % 1 != 0)
-            if frac.any():
-                _report(problems, file, col, _rows(frac), text[frac], "is not a whole number")
-                values = values.where(~frac)
-        _check_bounds(col, values, text, file, problems)
-        return _typed(col, values.astype("object").where(values.notna(), pd.NA))
+        return _parse_numbers(col, text, present, file, problems)
     if col.kind == "boolean":
         low = text.str.lower()
         is_true, is_false = low.isin(TRUE_TOKENS), low.isin(FALSE_TOKENS)
@@ -265,6 +254,34 @@ def parse_column(col: Column, text: pd.Series, file: str, problems: ProblemList)
     return _typed(col, text.where(present, pd.NA).astype("object"))
 
 
+def _parse_numbers(col: Column, text: pd.Series, present: pd.Series, file: str,
+                   problems: ProblemList) -> pd.Series:
+    values = pd.to_numeric(text.where(present), errors="coerce")
+    nan_token = present & text.str.lower().str.lstrip("+-").isin(NAN_TOKENS)
+    bad = present & values.isna() & ~nan_token
+    if bad.any():
+        formatted = text.str.contains(NUMBER_FORMAT, regex=True).fillna(False)
+        what = "is not a whole number" if col.kind == "integer" else "is not a number"
+        for rows, why in ((bad & formatted, NUMBER_FORMAT_HINT), (bad & ~formatted, "")):
+            if rows.any():
+                _report(problems, file, col, _rows(rows), text[rows], what + why)
+    if nan_token.any():
+        _report(problems, file, col, _rows(nan_token), text[nan_token],
+                "is not a number; leave the cell blank for a missing value")
+    infinite = present & ~bad & ~nan_token & ~np.isfinite(values.astype(float).fillna(0.0))
+    if infinite.any():
+        _report(problems, file, col, _rows(infinite), text[infinite], "is not a finite number")
+    ok = present & ~bad & ~nan_token & ~infinite
+    values = values.where(ok)
+    if col.kind == "integer":
+        frac = ok & (values.fillna(0) % 1 != 0)
+        if frac.any():
+            _report(problems, file, col, _rows(frac), text[frac], "is not a whole number")
+            values = values.where(~frac)
+    _check_bounds(col, values, text, file, problems)
+    return _typed(col, values.astype("object").where(values.notna(), pd.NA))
+
+
 def _check_bounds(col: Column, values: pd.Series, text: pd.Series, file: str,
                   problems: ProblemList) -> None:
     rng = col.range_text()
@@ -275,7 +292,9 @@ def _check_bounds(col: Column, values: pd.Series, text: pd.Series, file: str,
         if out.any():
             _report(problems, file, col, _rows(out), text[out], f"is outside {rng}")
     if col.allowed_values is not None:
-        out = values.notna() & ~values.isin(col.allowed_values)
+        in_range = values.notna() & (values >= (col.minimum if col.minimum is not None else -math.inf)) \
+            & (values <= (col.maximum if col.maximum is not None else math.inf))
+        out = in_range & ~values.isin(col.allowed_values)
         if out.any():
             _report(problems, file, col, _rows(out), text[out],
                     f"is not one of {', '.join(map(str, col.allowed_values))}")
@@ -291,7 +310,8 @@ def _check_keys(schema: TableSchema, frame: pd.DataFrame, raw: pd.DataFrame, fil
     for line, (_, row) in zip(_rows(dup)[:MAX_PROBLEMS_PER_COLUMN], sub[dup].iterrows()):
         first = int(sub.index[(sub == row).all(axis=1).to_numpy(dtype=bool)][0])
         what = ", ".join(f"{k} {row[k]!r}" for k in key)
-        problems.error(file, f"row {line}", f"duplicate {what} (first seen on row {first})")
+        where = f"column {key[0]}" if len(key) == 1 else f"columns {', '.join(key)}"
+        problems.error(file, f"row {line}", f"{where}: duplicate {what} (first seen on row {first})")
 
 
 def split_list(cell: Any) -> list[str]:

@@ -60,7 +60,8 @@ SITE = Mapping("A participating site (Hub)", keys=(
     Key("measures", Sequence(_s("category", "measure id", allowed=tuple(MEASURES)),
                              "Screening measures the site used (Table 5)")),
     Key("strands", Mapping("Whether each evidence strand was collected at the site", keys=tuple(
-        Key(s, _s("boolean", f"{s.replace('_', ' ')} collected"), description=f"{s} collected") for s in STRANDS))),
+        Key(s, _s("boolean", f"true if the {s.replace('_', ' ')} strand was collected at the site; "
+                             "its files are then required")) for s in STRANDS))),
     Key("opened", _s("date", "Month the Hub opened (YYYY-MM)"), required=False),
 ))
 
