@@ -13,6 +13,7 @@ import pandas as pd
 
 from analyses.result import FigureResult, TableResult
 from hubcase.checks import normalise_code, parse_chain
+from hubcase.errors import AnalysisError
 from hubcase.schema.core import split_list
 
 GROUP_LABELS = {"hub_client": "Hub clients", "non_hub_keyworker": "Non-Hub keyworkers",
@@ -60,17 +61,25 @@ def coded_excerpts(*, study) -> pd.DataFrame:
 
 def _publishable(row: pd.Series, field: str) -> str:
     value = row.get(field)
-    if field in split_list(row.get("restricted")):
+    if field == "site" or field in split_list(row.get("restricted")):  # site is never beside a label
         return RESTRICTED
     if value is None or pd.isna(value):
         return "–"
     return str(value).replace("_", " ")
 
 
+def _label_order(people: pd.DataFrame, groups: tuple[str, ...]) -> list:
+    """Row positions sorted by group (in ``groups`` order) then label number: 'Hub client 9' before 'Hub client 10'."""
+    def key(i: int) -> tuple:
+        label, _, number = str(people["participant_id"].iloc[i]).rpartition(" ")
+        return groups.index(str(people["group"].iloc[i])), label.lower(), int(number) if number.isdigit() else 0
+    return sorted(range(len(people)), key=key)
+
+
 def participants_table(*, study, groups: tuple[str, ...], table_id: str, title: str,
                        fields: tuple[str, ...]) -> TableResult:
-    people = study.participants[study.participants["group"].isin(groups)].sort_values(
-        ["group", "participant_id"], key=lambda s: s.map({g: i for i, g in enumerate(groups)}) if s.name == "group" else s)
+    people = study.participants[study.participants["group"].astype(str).isin(groups)]
+    people = people.iloc[_label_order(people, groups)]
     display = pd.DataFrame({"Participant": people["participant_id"].tolist()})
     for field in fields:
         display[field.replace("_", " ").capitalize()] = [_publishable(r, field) for _, r in people.iterrows()]
@@ -214,8 +223,11 @@ def pathway_edges(*, study, valence: str) -> pd.DataFrame:
 
 def pathway_figure(*, study, valence: str) -> FigureResult:
     """F4 (enablers) / F5 (barriers): NPT sub-constructs as nodes by construct, chain links as arrows."""
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # not pyplot: no global figure registry, no GUI backend
 
+    if valence not in ("enabler", "barrier"):
+        raise AnalysisError(f"pathway_figure: valence must be 'enabler' (Figure 4) or 'barrier' (Figure 5), "
+                            f"got {valence!r}")
     codes = code_index(study.codebook)
     edges = pathway_edges(study=study, valence=valence)
     constructs = list(dict.fromkeys(codes["construct"]))
@@ -224,7 +236,8 @@ def pathway_figure(*, study, valence: str) -> FigureResult:
         members = codes[codes["construct"] == construct]
         for ri, code in enumerate(members["code"]):
             pos[code] = (ci * 3.0, -ri * 1.2)
-    fig, ax = plt.subplots(figsize=(10, 5.5), dpi=100)
+    fig = Figure(figsize=(10, 5.5), dpi=100)
+    ax = fig.subplots()
     colour = "#1b7837" if valence == "enabler" else "#b2182b"
     used = set(edges["source"]) | set(edges["target"])
     for _, e in edges.iterrows():

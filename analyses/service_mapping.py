@@ -14,6 +14,9 @@ from hubcase.instruments import MEASURES
 
 TICK = "✓"
 SENIOR_BANDS = ("6", "7", "8a", "8b", "8c", "8d", "9")
+BAND_ORDER = ("9", "8d", "8c", "8b", "8a", "7", "6", "5", "4/5", "4", "3", "2")  # Table 4 rows, senior first
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
 ELIGIBILITY_LABELS = {
     "hsc_staff_18_plus": "Over 18 (health and care staff)",
     "hsc_staff_16_17": "16–17 years (health and care staff)",
@@ -24,6 +27,7 @@ ELIGIBILITY_LABELS = {
     "third_sector": "3rd sector",
     "vcse": "VCSE",
 }
+POST_KEYS = ("role", "afc_band", "staff_group")
 OTHER_SCREENING = {"demographic_occupational": "Demographic and occupational questions",
                    "smoking_drug_use": "Smoking/drug use",
                    "covid_impact": "Questions around the impact of COVID-19"}
@@ -78,7 +82,8 @@ def groups_in_scope_table(*, study, site: str | None = None) -> TableResult:
     for site_id, doc in maps.items():
         groups = doc["eligibility"]["groups"]
         display[_label(study, site_id)] = [_scope_cell(groups.get(g)) for g in ELIGIBILITY_LABELS]
-    notes = tuple(f"{_label(study, s)}: family members are {d['eligibility']['family_definition']}."
+    notes = tuple(f"{_label(study, s)}, definition of family members: "
+                  f"{d['eligibility']['family_definition'].strip().rstrip('.')}."
                   for s, d in maps.items() if d["eligibility"].get("family_definition"))
     return TableResult("T2", "Groups in scope for Hub support at each site", data, display, notes)
 
@@ -112,36 +117,56 @@ def band6_share_table(*, study, site: str | None = None) -> TableResult:
         "Site": [_label(study, s) for s in data["site"]],
         "Band 6+ WTE / total WTE": [f"{a:.2f} / {b:.2f}" for a, b in zip(data["senior_wte"], data["total_wte"])],
         "Band 6 or higher (computed)": [f"{100 * v:.2f}%" if v == v else "–" for v in data["share_band6_plus"]],
-        "Band 6 or higher (as reported)": ["–" if r is None else f"{r:.2f}%" for r in data["reported_pct_band6_plus"]],
+        "Band 6 or higher (as reported)": ["–" if pd.isna(r) else f"{r:.2f}%"
+                                           for r in data["reported_pct_band6_plus"]],
     })
+    return TableResult("T3", "Proportion of Hub staff at Band 6 or higher", data, display, _band6_notes(study, data))
+
+
+def _band6_notes(study, data: pd.DataFrame) -> tuple[str, ...]:
+    """The method note, plus a note naming sites whose reported share is 0.5 points or more off the posts."""
     notes = ["Computed as the WTE of posts at Band 6, 7, 8a–8d or 9 over the total WTE in post; "
              "Band 4/5 posts count below Band 6."]
-    differ = [s for s, c, r in zip(data["site"], data["share_band6_plus"], data["reported_pct_band6_plus"])
-              if r is not None and c == c and abs(100 * c - r) >= 0.5]
+    differ = [f"{_label(study, s)} ({100 * c:.2f}% computed, {r:.2f}% reported)"
+              for s, c, r in zip(data["site"], data["share_band6_plus"], data["reported_pct_band6_plus"])
+              if pd.notna(r) and pd.notna(c) and abs(100 * c - r) >= 0.5]
     if differ:
-        notes.append("The reported share differs from the share computed from the posts at "
-                     + ", ".join(_label(study, s) for s in differ)
+        notes.append("The reported share differs from the share computed from the posts at " + ", ".join(differ)
                      + "; the basis of the reported figure is not recorded (headcount or planned establishment?).")
-    return TableResult("T3", "Proportion of Hub staff at Band 6 or higher", data, display, tuple(notes))
+    return tuple(notes)
 
 
 def staffing_table(*, study, site: str | None = None) -> TableResult:
-    """T4: staffing in post by role and band (WTE) with site totals."""
+    """T4: staffing in post by role and band (WTE), most senior band first, with site totals."""
     posts = staffing_frame(study, site)
     sites = list(_maps(study, site))
-    wide = posts.pivot_table(index=["role", "afc_band", "staff_group"], columns="site", values="wte",
-                             aggfunc="sum", sort=False)
+    wide = posts.pivot_table(index=list(POST_KEYS), columns="site", values="wte", aggfunc="sum", sort=False)
     wide = wide.reindex(columns=sites)
-    display = wide.reset_index()
-    display.columns = ["Role", "AfC band", "Staff group", *[_label(study, s) for s in sites]]
+    rank = [BAND_ORDER.index(b) if b in BAND_ORDER else len(BAND_ORDER)
+            for b in wide.index.get_level_values("afc_band").astype(str)]
+    wide = wide.iloc[sorted(range(len(rank)), key=rank.__getitem__)]  # stable: first appearance within a band
+    codes = _role_codes(posts)
+    display = pd.DataFrame({"Role": wide.index.get_level_values("role"),
+                            "AfC band": wide.index.get_level_values("afc_band").astype(str),
+                            "Staff group": wide.index.get_level_values("staff_group"),
+                            "Role code": [codes.get(k, "") for k in wide.index]})
     for s in sites:
-        col = _label(study, s)
-        display[col] = [("-" if pd.isna(v) else f"{v:g}") for v in wide[s]]
-    totals = {"Role": "Total WTE", "AfC band": "", "Staff group": "",
+        display[_label(study, s)] = [("-" if pd.isna(v) else f"{v:g}") for v in wide[s]]
+    totals = {"Role": "Total WTE", "AfC band": "", "Staff group": "", "Role code": "",
               **{_label(study, s): f"{posts.loc[posts['site'] == s, 'wte'].sum():g}" for s in sites}}
     display = pd.concat([display, pd.DataFrame([totals])], ignore_index=True)
     return TableResult("T4", "Hub staffing in post at the time of data collection (WTE)", posts, display,
                        ("'-' = no post of that role and band at the site.",))
+
+
+def _role_codes(posts: pd.DataFrame) -> dict[tuple, str]:
+    """(role, afc_band, staff_group) -> the first role code recorded for it at any site."""
+    out: dict[tuple, str] = {}
+    for row in posts.itertuples(index=False):
+        key = (row.role, row.afc_band, row.staff_group)
+        if key not in out and isinstance(row.role_code, str) and row.role_code:
+            out[key] = row.role_code
+    return out
 
 
 def measures_table(*, study, site: str | None = None) -> TableResult:
@@ -173,7 +198,16 @@ def _used_cell(used, since) -> str:
         return "Not recorded"
     if not used:
         return "No"
-    return f"{TICK} (since {since})" if since else TICK
+    return TICK if since is None or pd.isna(since) or not str(since) else f"{TICK} (since {_month(since)})"
+
+
+def _month(value) -> str:
+    """``"2021-09"`` (or a date in that month) -> ``"September 2021"``; anything else unchanged."""
+    text = str(value)
+    year, _, month = text[:7].partition("-")
+    if len(text) >= 7 and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
+        return f"{MONTHS[int(month) - 1]} {year}"
+    return text
 
 
 def outreach_frame(study, site: str | None = None) -> pd.DataFrame:
@@ -192,7 +226,7 @@ def targeted_outreach_table(*, study, site: str | None = None) -> TableResult:
     keys = data[["activity", "target_group"]].drop_duplicates()
     display = pd.DataFrame({
         "Activity": keys["activity"].tolist(),
-        "Target group": [labels.get(g, g.replace("_", " ")) for g in keys["target_group"]],
+        "Target group": [labels.get(g, g.replace("_", " ").capitalize()) for g in keys["target_group"]],
     })
     for s in sites:
         at = data[data["site"] == s]
