@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analyses.result import TableResult
-from joint_displays.disclosure import GROUP_NOUNS, site_identifier_leaks
+from joint_displays.disclosure import GROUP_NOUNS, cap as _cap, site_identifier_leaks
 from joint_displays.fit import fit_warnings
 from joint_displays.hub_level import build_hub_display, hub_cases
 from joint_displays.model import JointDisplay
@@ -62,7 +62,7 @@ def evidence_appendix(ev: StudyEvidence, hub_ids: set[str], subgroup_ids: set[st
     for eid in sorted(hub_ids | subgroup_ids):
         r = ex.loc[eid]
         anonymous = eid in subgroup_ids
-        rows.append({"excerpt_id": eid, "label": GROUP_NOUNS.get(r["group"], "a participant").capitalize()
+        rows.append({"excerpt_id": eid, "label": _cap(GROUP_NOUNS.get(r["group"], "a participant"))
                      if anonymous else r["participant_id"], "text": r["text"],
                      "codes": "; ".join(c.replace("_", " ") for c in r["code_list"]),
                      "pathway": " → ".join(c.replace("_", " ") for c in r["chain_list"]),

@@ -23,6 +23,11 @@ GROUP_NOUNS = {"hub_client": "a Hub client", "non_hub_keyworker": "a non-Hub key
                "hub_staff": "a member of Hub staff", "wider_stakeholder": "a wider stakeholder"}
 
 
+def cap(text: str) -> str:
+    """Upper-case the first letter only ("a non-Hub keyworker" -> "A non-Hub keyworker")."""
+    return text[:1].upper() + text[1:]
+
+
 def suppress_count(n: int, k: int) -> str:
     """``"<k"`` for 0 < n < k (and for n == 0 is shown as 0), else the count."""
     return f"<{k}" if 0 < n < k else str(int(n))

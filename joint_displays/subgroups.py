@@ -7,7 +7,7 @@ labelled by participant group only, and small counts are suppressed.
 from __future__ import annotations
 
 from analyses.economics import fmt_p
-from joint_displays.disclosure import GROUP_NOUNS, subgroup_rules_note, suppress_count
+from joint_displays.disclosure import GROUP_NOUNS, cap as _cap, subgroup_rules_note, suppress_count
 from joint_displays.hub_level import fit_rows, quotes_for
 from joint_displays.model import NOT_ADDRESSED, SUPPRESSED, Cell, JointDisplay, Row
 from joint_displays.statistics import StudyEvidence
@@ -96,7 +96,7 @@ def build_subgroup_display(ev: StudyEvidence, kind: str, *, models=None, exclude
     k = ev.study.config.min_cell_count
 
     def label(r):
-        return GROUP_NOUNS.get(r["group"], "a participant").capitalize()
+        return _cap(GROUP_NOUNS.get(r["group"], "a participant"))
 
     rows = [
         Row("outreach", "Targeted outreach by the Hubs", {g.id: _outreach_cell(ev, g.id) for g in groups},
