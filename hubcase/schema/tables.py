@@ -257,5 +257,26 @@ EXCERPTS = TableSchema(
     ),
 )
 
+MEMOS = TableSchema(
+    id="memos", path="qualitative/memos.csv", title="Memos and notes", required=False,
+    description=("Memos kept from a REFI-QDA project (written by `hubcase import-qda`): notes and the "
+                 "descriptions researchers attached to the project, participants, excerpts and codes. "
+                 "Never published; kept for the audit trail."),
+    key=("memo_id",),
+    columns=(
+        C("memo_id", "string", "Unique memo id (the note's GUID in the QDA project)", nullable=False, unique=True),
+        C("target_type", "category", "What the memo is attached to", nullable=False,
+          allowed=("project", "participant", "excerpt", "code")),
+        C("target_id", "string", "participant_id, excerpt_id or code the memo is attached to (blank: project)"),
+        C("kind", "category", "A REFI `<Note>` or the `<Description>` of the target element", nullable=False,
+          allowed=("note", "description")),
+        C("title", "string", "Title of the note"),
+        C("text", "string", "Text of the memo", nullable=False),
+        C("author", "string", "Name of the user who wrote it, where the project records it"),
+        C("created", "string", "Creation date-time as recorded in the project (ISO 8601)"),
+    ),
+)
+
+
 TABLES = (SCREENING, FOLLOWUP, SERVICE_USE, UNIT_COSTS, STAFF_UNIT_COSTS, HUB_COSTS, HUB_ACTIVITY,
-          PARTICIPANTS, EXCERPTS)
+          PARTICIPANTS, EXCERPTS, MEMOS)
