@@ -56,6 +56,20 @@ from hubcase.schema.docs import export_contract
 from hubcase.summary import check_study
 from hubcase.synth.build import synthesise
 
+
+def build(**options):
+    """:func:`hubcase.pipeline.build.build`, imported on first use (it loads every analysis)."""
+    from hubcase.pipeline.build import build as run
+
+    return run(**options)
+
+
+def export_tables(**options):
+    """:func:`hubcase.pipeline.tables.export_tables`, imported on first use."""
+    from hubcase.pipeline.tables import export_tables as run
+
+    return run(**options)
+
 Runner = Callable[..., int]
 
 EXIT_OK, EXIT_FAILED, EXIT_INTERNAL = 0, 1, 2
@@ -108,12 +122,57 @@ def _contract(parser: argparse.ArgumentParser) -> Runner:
     return run
 
 
+def _tables(parser: argparse.ArgumentParser) -> Runner:
+    """Write every table of a study as CSV (shown and tidy) and every figure as PNG."""
+    parser.add_argument("--study", type=Path, required=True, metavar="DIR", help="the study directory")
+    parser.add_argument("--out", type=Path, required=True, metavar="DIR", help="directory to write")
+
+    def run(*, study: Path, out: Path) -> int:
+        result = export_tables(study=study, out=out)
+        print(result.as_text())
+        return EXIT_OK
+
+    return run
+
+
+def _build(parser: argparse.ArgumentParser) -> Runner:
+    """Build the full report and the site case studies (HTML and PDF), tables, figures, manifest."""
+    parser.add_argument("--study", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                        help="the study directory (default: data/synthetic)")
+    parser.add_argument("--site", action="extend", nargs="+", default=argparse.SUPPRESS, metavar="ID",
+                        help="rebuild only these sites' case studies (declared site ids)")
+    parser.add_argument("--to", type=_formats, default=argparse.SUPPRESS, metavar="html,pdf",
+                        help="output formats (default: html,pdf)")
+    parser.add_argument("--out", type=Path, default=argparse.SUPPRESS, metavar="DIR",
+                        help="output folder, replaced only when the build succeeds (default: out)")
+    parser.add_argument("--renderer", choices=("auto", "quarto", "builtin"), default=argparse.SUPPRESS,
+                        help="auto (default): Quarto if on PATH, else the built-in renderer")
+    parser.add_argument("--jobs", type=_positive, default=argparse.SUPPRESS, metavar="N",
+                        help="notebooks run in parallel (default: 1)")
+
+    def run(**options) -> int:
+        result = build(**options)
+        print(result.as_text())
+        return EXIT_OK
+
+    return run
+
+
+def _formats(text: str) -> tuple[str, ...]:
+    items = tuple(t.strip() for t in text.split(",") if t.strip())
+    if not items or any(t not in ("html", "pdf") for t in items):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected html, pdf or html,pdf")
+    return items
+
+
 COMMANDS: dict[str, Callable[[argparse.ArgumentParser], Runner]] = {
     "validate": _validate,
     "synth": _synth,
     "contract": _contract,
     "import-qda": import_qda_command,
     "export-qda": export_qda_command,
+    "tables": _tables,
+    "build": _build,
 }
 """Command name -> function adding its options and returning its runner."""
 

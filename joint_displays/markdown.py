@@ -33,7 +33,7 @@ def cell_markdown(cell: Cell) -> str:
         parts.append(f"{quote} [\\[{md_cell(q.excerpt_id)}\\]](#{anchor(q.excerpt_id)})")
     tables = [e for e in cell.evidence if re.fullmatch(r"T[\w-]*", e)]
     if tables and cell.status == OK:
-        parts.append(f"^{md_cell(', '.join(tables))}^")
+        parts.append(f"^{md_cell(','.join(dict.fromkeys(tables)))}^")  # no spaces: pandoc superscript
     return " ".join(parts) if parts else f"[{md_cell(STATUS_TEXT['not_addressed'])}]{{.fit-not-addressed}}"
 
 
