@@ -120,21 +120,25 @@ def _evaluate_statistic(strand, cell, scope, evidence: Evidence, bears: str) -> 
     return StrandAssessment(strand, bears if holds else "contradicts", text, tables)
 
 
+def _names(strands) -> str:
+    return ", ".join(s.replace("_", " ") for s in strands)
+
+
 def derive_fit(assessments: tuple[StrandAssessment, ...]) -> tuple[str, str]:
     """Apply the written rule to evaluated strands; return (rating, rationale)."""
     addressing = [a for a in assessments if a.outcome in ("supports", "complements", "contradicts")]
     silent = [a.strand for a in assessments if a not in addressing]
-    tail = f" Not addressed: {', '.join(silent)}." if silent else ""
+    tail = f" Not addressed: {_names(silent)}." if silent else ""
     against = [a.strand for a in addressing if a.outcome == "contradicts"]
     if against:
-        return "discordance", f"{', '.join(against)} contradict(s) the proposition.{tail}"
+        return "discordance", f"{_names(against)} contradict(s) the proposition.{tail}"
     if len(addressing) < 2:
         return "not_addressed", f"Fewer than two strands address the proposition.{tail}"
     complementary = [a.strand for a in addressing if a.outcome == "complements"]
     if not complementary:
-        return "confirmation", f"{', '.join(a.strand for a in addressing)} support the same inference.{tail}"
-    return "expansion", (f"No strand contradicts; {', '.join(complementary)} add(s) complementary aspects to "
-                         f"{', '.join(a.strand for a in addressing if a.outcome == 'supports') or 'each other'}.{tail}")
+        return "confirmation", f"{_names(a.strand for a in addressing)} support the same inference.{tail}"
+    return "expansion", (f"No strand contradicts; {_names(complementary)} add(s) complementary aspects to "
+                         f"{_names(a.strand for a in addressing if a.outcome == 'supports') or 'each other'}.{tail}")
 
 
 def rate_row(row: Mapping[str, Any], scope: str, evidence: Evidence) -> FitRating:

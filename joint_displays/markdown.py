@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from hubcase.render.escape import md_cell
-from joint_displays.model import OK, STATUS_TEXT, Cell, FitRating, JointDisplay
+from joint_displays.model import NOT_COLLECTED, OK, STATUS_TEXT, Cell, FitRating, JointDisplay
 
 FIT_CLASS = {"confirmation": "fit-confirmation", "expansion": "fit-expansion", "discordance": "fit-discordance",
              "not_addressed": "fit-not-addressed"}
@@ -22,7 +22,9 @@ def anchor(excerpt_id: str) -> str:
 
 def cell_markdown(cell: Cell) -> str:
     parts = []
-    if cell.status != OK and not cell.text:
+    if cell.status == NOT_COLLECTED and not cell.text:
+        parts.append(md_cell(STATUS_TEXT[NOT_COLLECTED]))  # plain dash: the measure was not used
+    elif cell.status != OK and not cell.text:
         parts.append(f"[{md_cell(STATUS_TEXT[cell.status])}]{{.fit-not-addressed}}")
     if cell.text:
         parts.append(md_cell(cell.text))
