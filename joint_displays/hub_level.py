@@ -11,7 +11,6 @@ from typing import Callable
 
 from analyses.qualitative import select_exemplars
 from analyses.screening import SECTOR_LABELS
-from hubcase.instruments import MEASURES
 from joint_displays.fit import Value, rate_row
 from joint_displays.model import NOT_COLLECTED, NOT_ADDRESSED, Cell, JointDisplay, Quote, Row
 from joint_displays.statistics import StudyEvidence

@@ -1,7 +1,6 @@
 """Hub costing (T14, T15, T59) and service-use costs (T17, T18, T61, T18b, T18c) on hand-made studies."""
 from __future__ import annotations
 
-from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +9,7 @@ from scipy import stats
 
 from analyses import economics, hub_costs, service_costs
 from hubcase.schema import CONTRACT
-from hubcase.study import load_study
+from helpers_published import assert_reproduces, load_synthetic, published_rows
 
 
 def table(table_id: str, rows: list[dict]) -> pd.DataFrame:
@@ -322,27 +321,9 @@ def test_completeness_tests_match_scipy(tmp_path):
 TABLES = (hub_costs.setup_costs_table, hub_costs.ongoing_costs_table, hub_costs.cost_per_keyworker_table,
           service_costs.key_supports_table, service_costs.service_costs_table,
           service_costs.site_subgroup_costs_table, service_costs.cost_regressions, service_costs.completeness_tests)
-ROOT = Path(__file__).resolve().parents[1]
-SYNTHETIC = ROOT / "data" / "synthetic"
-PUBLISHED = ROOT / "data" / "reference" / "published_figures"
-
-
 @pytest.fixture(scope="module")
 def synthetic_study():
-    if not (SYNTHETIC / "study.yml").is_file():
-        pytest.skip("data/synthetic/ has not been generated yet")
-    return load_study(SYNTHETIC)
-
-
-def published_rows(table_id: str) -> pd.DataFrame:
-    files = sorted(PUBLISHED.glob("*.csv"))
-    if not files:
-        return pd.DataFrame(columns=["table", "row", "column", "statistic", "value", "precision", "source_note"])
-    pub = pd.concat([pd.read_csv(f, dtype={"row": str, "column": str, "statistic": str}) for f in files])
-    pub = pub[pub["table"] == table_id].copy()
-    pub["value"] = pd.to_numeric(pub["value"], errors="coerce")
-    pub["precision"] = pd.to_numeric(pub["precision"], errors="coerce").fillna(0.0)
-    return pub
+    return load_synthetic()
 
 
 # Table 59's sensitivity rows are internally inconsistent (SD convention changes between rows, SA1 team SD fits no
@@ -358,12 +339,7 @@ def test_synthetic_study_reproduces_the_published_figures(synthetic_study, make)
     pub = published_rows(res.id)
     if res.id in STRICT_ROWS:
         pub = pub[STRICT_ROWS[res.id](pub)]
-    if pub.empty:
-        pytest.skip(f"no published figures for {res.id} in data/reference/published_figures/")
-    matched = pub.merge(res.data, on=["row", "column", "statistic"], suffixes=("_published", ""))
-    assert len(matched), f"{res.id}: no published row matches a (row, column, statistic) of the result"
-    off = matched[(matched["value"] - matched["value_published"]).abs() > matched["precision"] + 1e-9]
-    assert off.empty, off[["row", "column", "statistic", "value_published", "value", "precision"]].to_string()
+    assert_reproduces(res, pub)
 
 
 def test_synthetic_sensitivity_analyses_move_costs_as_published(synthetic_study):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from itertools import product
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -13,7 +12,7 @@ from scipy import stats
 from analyses import eq5d
 from hubcase.errors import HubcaseError, StudyError
 from hubcase.schema import CONTRACT
-from hubcase.study import load_study
+from helpers_published import assert_reproduces, load_synthetic, published_rows
 
 STATES = ["".join(p) for p in product("12345", repeat=5)]
 SITES = [{"id": "A", "measures": ["phq9"], "strands": {"screening": True, "followup": True}},
@@ -229,36 +228,13 @@ def phq_items(total: int) -> dict:
 # ---------------------------------------------------------------- backtest against the published figures
 
 TABLES = (eq5d.eq5d_levels_table, eq5d.eq5d_summary_table, eq5d.eq5d_regression)
-ROOT = Path(__file__).resolve().parents[1]
-SYNTHETIC = ROOT / "data" / "synthetic"
-PUBLISHED = ROOT / "data" / "reference" / "published_figures"
-
-
 @pytest.fixture(scope="module")
 def synthetic_study():
-    if not (SYNTHETIC / "study.yml").is_file():
-        pytest.skip("data/synthetic/ has not been generated yet")
-    return load_study(SYNTHETIC)
-
-
-def published_rows(table_id: str) -> pd.DataFrame:
-    files = sorted(PUBLISHED.glob("*.csv"))
-    if not files:
-        return pd.DataFrame(columns=["table", "row", "column", "statistic", "value", "precision", "source_note"])
-    pub = pd.concat([pd.read_csv(f, dtype={"row": str, "column": str, "statistic": str}) for f in files])
-    pub = pub[pub["table"] == table_id].copy()
-    pub["value"] = pd.to_numeric(pub["value"], errors="coerce")
-    pub["precision"] = pd.to_numeric(pub["precision"], errors="coerce").fillna(0.0)
-    return pub
+    return load_synthetic()
 
 
 @pytest.mark.parametrize("make", TABLES, ids=lambda f: f.__name__)
 def test_synthetic_study_reproduces_the_published_figures(synthetic_study, make):
     res = make(study=synthetic_study)
     pub = published_rows(res.id)
-    if pub.empty:
-        pytest.skip(f"no published figures for {res.id} in data/reference/published_figures/")
-    matched = pub.merge(res.data, on=["row", "column", "statistic"], suffixes=("_published", ""))
-    assert len(matched), f"{res.id}: no published row matches a (row, column, statistic) of the result"
-    off = matched[(matched["value"] - matched["value_published"]).abs() > matched["precision"] + 1e-9]
-    assert off.empty, off[["row", "column", "statistic", "value_published", "value", "precision"]].to_string()
+    assert_reproduces(res, pub)

@@ -1,7 +1,6 @@
 """Tables 10–13 (follow-up questionnaire) on tiny hand-made studies; expected values worked by hand."""
 from __future__ import annotations
 
-from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +12,7 @@ from scipy import stats
 from analyses import followup as fu
 from hubcase.errors import AnalysisError
 from hubcase.schema import CONTRACT
-from hubcase.study import load_study
+from helpers_published import assert_reproduces, load_synthetic, published_rows
 
 FOLLOWUP_ON = {"screening": True, "followup": True}
 
@@ -233,36 +232,13 @@ def test_t13_models_only_measures_the_sites_administered(tmp_path):
 
 TABLES = (fu.respondent_demographics_table, fu.hub_contact_table, fu.satisfaction_table,
           fu.support_access_models)
-ROOT = Path(__file__).resolve().parents[1]
-SYNTHETIC = ROOT / "data" / "synthetic"
-PUBLISHED = ROOT / "data" / "reference" / "published_figures"
-
-
 @pytest.fixture(scope="module")
 def synthetic_study():
-    if not (SYNTHETIC / "study.yml").is_file():
-        pytest.skip("data/synthetic/ has not been generated yet")
-    return load_study(SYNTHETIC)
-
-
-def published_rows(table_id: str) -> pd.DataFrame:
-    files = sorted(PUBLISHED.glob("*.csv"))
-    if not files:
-        return pd.DataFrame(columns=["table", "row", "column", "statistic", "value", "precision", "source_note"])
-    pub = pd.concat([pd.read_csv(f, dtype={"row": str, "column": str, "statistic": str}) for f in files])
-    pub = pub[pub["table"] == table_id].copy()
-    pub["value"] = pd.to_numeric(pub["value"], errors="coerce")
-    pub["precision"] = pd.to_numeric(pub["precision"], errors="coerce").fillna(0.0)
-    return pub
+    return load_synthetic()
 
 
 @pytest.mark.parametrize("make", TABLES, ids=lambda f: f.__name__)
 def test_synthetic_study_reproduces_the_published_figures(synthetic_study, make):
     res = make(study=synthetic_study)
     pub = published_rows(res.id)
-    if pub.empty:
-        pytest.skip(f"no published figures for {res.id} in data/reference/published_figures/")
-    matched = pub.merge(res.data, on=["row", "column", "statistic"], suffixes=("_published", ""))
-    assert len(matched), f"{res.id}: no published row matches a (row, column, statistic) of the result"
-    off = matched[(matched["value"] - matched["value_published"]).abs() > matched["precision"] + 1e-9]
-    assert off.empty, off[["row", "column", "statistic", "value_published", "value", "precision"]].to_string()
+    assert_reproduces(res, pub)
