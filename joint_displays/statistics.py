@@ -118,12 +118,14 @@ class StudyEvidence:
         return None if pct is None else Value(pct / 100, table_id, n=int(rows["denom"].iloc[0]))
 
     def _caseness(self, scope: str, measure: str) -> Value | None:
-        if measure == "ptsd":
+        if measure == "ptsd":  # PCL-5 or ITQ, whichever the site used; not pooled across instruments
+            if scope == "all":
+                return None
             for m in ("pcl5", "itq"):
                 v = self._screening_stat("T9", screening.caseness_table, scope, f"case_{m}", "yes")
-                if v is not None and scope != "all":
+                if v is not None:
                     return v
-            return None if scope == "all" else v
+            return None
         return self._screening_stat("T9", screening.caseness_table, scope, f"case_{measure}", "yes")
 
     def _t7(self, scope: str, sector: str) -> Value | None:
