@@ -32,18 +32,22 @@ def subgroup_representation_table(*, study, site: str | None = None) -> TableRes
             n, denom = int((member & at).sum()), int(at.sum())
             rows.append({"subgroup": group.id, "site": scope, "n": n, "denom": denom,
                          "share": n / denom if denom else float("nan")})
+    k = study.config.min_cell_count
     data = pd.DataFrame(rows, columns=["subgroup", "site", "n", "denom", "share"])
+    data["suppressed"] = (data["n"] > 0) & (data["n"] < k)  # the exported CSV blanks n and share there
     labels = {s: study.config.site(s).label for s in sites}
     display_rows = []
     for group in study.config.subgroups:
         sub = data[data["subgroup"] == group.id].set_index("site")
         line = {"Subgroup": group.label}
         for scope in [*sites, "Total"]:
-            line[labels.get(scope, "Total")] = fmt_n_pct(sub.loc[scope, "n"], sub.loc[scope, "denom"])
+            n, denom = sub.loc[scope, "n"], sub.loc[scope, "denom"]
+            line[labels.get(scope, "Total")] = f"<{k}" if sub.loc[scope, "suppressed"] else fmt_n_pct(n, denom)
         line["Workforce benchmark"] = "; ".join(
             f"{100 * b['share']:.0f}% of {b['population']}" for b in group.benchmarks) or "–"
         display_rows.append(line)
     notes = ["Shares are of screening records with the defining field recorded.",
+             f"Counts below {k} are shown as <{k}, without a share (study.yml disclosure.min_cell_count).",
              *[f"{g.label}: {b['source']}." for g in study.config.subgroups for b in g.benchmarks]]
     return TableResult("T-SG", "Subgroups among Hub clients by site, with workforce benchmarks", data,
-                       pd.DataFrame(display_rows), tuple(dict.fromkeys(notes)))
+                       pd.DataFrame(display_rows), tuple(dict.fromkeys(notes)), spec={"suppress": ("n", "share")})

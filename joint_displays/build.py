@@ -94,7 +94,7 @@ def build_displays(study, *, tables: dict[str, TableResult] | None = None, model
         if d is None:
             continue
         for row in d.rows:
-            for scope, fit in ({"all": row.fit} if row.fit else {}).items() | row.fits.items():
+            for scope, fit in ([("all", row.fit)] if row.fit else []) + list(row.fits.items()):
                 warnings += fit_warnings(d.id, row.id, scope, fit)
     labels = [s.label for s in study.config.sites]
     people = list(study.participants["participant_id"]) if "participants" in study.tables else []

@@ -7,7 +7,8 @@ Rules (stated in every subgroup display's note):
 2. Quotes in subgroup displays are labelled by participant group only
    ("a non-Hub keyworker"), never by a numbered label that could be joined to
    a site through a Hub-level display; an excerpt shown in a Hub-level display
-   is not reused in a subgroup display.
+   is not reused in a subgroup display, nor is one whose text names a site or a
+   numbered participant.
 3. Counts below the study's ``min_cell_count`` show as ``<k``; statistics
    computed from fewer records are suppressed.
 4. Excerpts flagged ``identifiable`` are never shown, in any output.
@@ -43,6 +44,15 @@ def site_patterns(site_ids: Iterable[str], site_labels: Iterable[str]) -> list[r
     pats = [re.compile(rf"\b{re.escape(label)}\b", re.IGNORECASE) for label in site_labels if label]
     pats += [re.compile(rf"\b(site|hub)\s+{re.escape(sid)}\b", re.IGNORECASE) for sid in site_ids]
     return pats
+
+
+def naming_excerpts(excerpts, site_ids: Iterable[str], site_labels: Iterable[str],
+                    participant_labels: Iterable[str] = ()) -> set[str]:
+    """IDs of excerpts whose text names a site or a numbered participant (kept out of subgroup displays)."""
+    pats = site_patterns(site_ids, site_labels)
+    pats += [re.compile(rf"\b{re.escape(p)}\b", re.IGNORECASE) for p in participant_labels if p]
+    return {eid for eid, text in zip(excerpts["excerpt_id"], excerpts["text"])
+            if any(p.search(str(text)) for p in pats)}
 
 
 def site_identifier_leaks(display: JointDisplay, site_ids: Iterable[str], site_labels: Iterable[str],

@@ -210,7 +210,11 @@ class StudyEvidence:
     def _subgroup_share(self, scope: str, agg) -> Value | None:
         rows = self._sg[(self._sg["subgroup"] == scope) & self._sg["site"].isin(list(self.cases))]
         rows = rows[rows["denom"] > 0]
-        return None if rows.empty else Value(float(agg(rows["share"])), "T-SG", f"{agg.__name__} over cases")
+        if rows.empty:
+            return None
+        n = int(rows["n"].sum())  # fewer members than min_cell_count over the cases: not shown in any rationale
+        return Value(float(agg(rows["share"])), "T-SG", f"{agg.__name__} over cases", n=n,
+                     suppressed=0 < n < self.study.config.min_cell_count)
 
     def _benchmark(self, scope: str) -> Value | None:
         try:

@@ -7,7 +7,7 @@ labelled by participant group only, and small counts are suppressed.
 from __future__ import annotations
 
 from analyses.economics import fmt_p
-from joint_displays.disclosure import GROUP_NOUNS, cap as _cap, subgroup_rules_note, suppress_count
+from joint_displays.disclosure import GROUP_NOUNS, cap as _cap, naming_excerpts, subgroup_rules_note, suppress_count
 from joint_displays.hub_level import fit_rows, quotes_for
 from joint_displays.model import NOT_ADDRESSED, SUPPRESSED, Cell, JointDisplay, Row
 from joint_displays.statistics import StudyEvidence
@@ -39,13 +39,16 @@ def _share_cell(ev: StudyEvidence, group) -> Cell:
     if rows.empty:
         return Cell(status=NOT_ADDRESSED)
     k = ev.study.config.min_cell_count
+    bench = "; ".join(f"{100 * b['share']:.0f}% of {b['population']}" for b in group.benchmarks)
+    if 0 < rows["n"].sum() < k:  # a share of so few records would disclose them: show the count as <k only
+        return Cell(f"Among Hub clients: <{k} screening records across {len(rows)} sites (shares not shown)"
+                    + (f". Workforce: {bench}" if bench else ""), evidence=("T-SG",))
     small = rows["n"].between(1, k - 1).any()
     lo, hi = 100 * rows["share"].min(), 100 * rows["share"].max()
     span = f"{lo:.0f}–{hi:.0f}%" if round(lo) != round(hi) else f"{lo:.0f}%"
     text = f"Among Hub clients: {span} across {len(rows)} sites"
     if small:
         text += f" (some site counts below {k})"
-    bench = "; ".join(f"{100 * b['share']:.0f}% of {b['population']}" for b in group.benchmarks)
     return Cell(text + (f". Workforce: {bench}" if bench else ""), evidence=("T-SG",))
 
 
@@ -110,9 +113,12 @@ def build_subgroup_display(ev: StudyEvidence, kind: str, *, models=None, exclude
     ]
     barrier_cells = {}
     notes = [subgroup_rules_note(k)]
+    people_ids = list(ev.study.participants["participant_id"]) if "participants" in ev.study.tables else []
+    exclude = set(exclude_excerpts) | naming_excerpts(ev.excerpts, ev.study.site_ids,
+                                                      [s.label for s in ev.study.config.sites], people_ids)
     for g in groups:
         quotes = quotes_for(ev, scope=g.id, themes=(), valence="barrier", k=quotes_per_cell, chains=True,
-                            label=label, exclude=set(exclude_excerpts))
+                            label=label, exclude=exclude)
         paths = _pathway_text(ev, g.id)
         text = " ".join(f"Pathway: {p}." for p in paths)
         barrier_cells[g.id] = Cell(text, quotes=quotes) if (quotes or paths) else Cell(status=NOT_ADDRESSED)
