@@ -1,7 +1,9 @@
 """Checks that span files: ids that must match, measures per site, codes in the codebook."""
 from __future__ import annotations
 
+from datetime import date
 from difflib import get_close_matches
+from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
@@ -37,6 +39,7 @@ def cross_checks(state: dict[str, Any], problems: ProblemList) -> None:
     config = state["config"]
     t = state["tables"]
     _check_config(config, problems)
+    _check_value_set(config, state.get("root"), problems)
     sites = set(config.site_ids)
     for table_id in ("screening", "followup", "hub_costs", "hub_activity", "participants"):
         if table_id in t:
@@ -94,6 +97,7 @@ def _check_config(config, problems: ProblemList) -> None:
 
 def _check_screening(config, frame: pd.DataFrame, problems: ProblemList) -> None:
     label = _label("screening")
+    _check_not_future(frame, "screen_date", label, problems)
     for index, site in enumerate(config.sites):
         at = (frame["site"] == site.id).fillna(False).astype(bool)
         if not at.any():
@@ -116,6 +120,38 @@ def _check_screening(config, frame: pd.DataFrame, problems: ProblemList) -> None
                     f"column {filled[0]}: {measure.label} recorded at site {site.id}, but site {site.id} "
                     f"did not use {measure.label} (sites[{index}].measures in study.yml lists "
                     f"{', '.join(site.measures)}){more}"))
+
+
+def _check_not_future(frame: pd.DataFrame, column: str, label: str, problems: ProblemList,
+                      today: date | None = None) -> None:
+    """Dates after ``today`` (default: the day of the check) are errors: nobody was screened tomorrow."""
+    today = today or date.today()
+    when = pd.to_datetime(frame[column], errors="coerce", format="%Y-%m-%d")
+    future = (when > pd.Timestamp(today)).fillna(False).astype(bool)
+    _rows(problems, label, future, lambda ln: (
+        f"column {column}: {frame.loc[ln, column]!r} is in the future (today is {today:%Y-%m-%d}); "
+        "hint: check the year and the day/month order"))
+
+
+def _check_value_set(config, root: Path | None, problems: ProblemList) -> None:
+    """``eq5d.value_set`` naming a CSV must name one inside the study directory (built-in ids are checked
+    when the value set is loaded)."""
+    spec = config.eq5d_value_set
+    if root is None or not (spec.endswith(".csv") or "/" in spec or "\\" in spec):
+        return
+    base = Path(root).resolve()
+    try:
+        path = (base / spec).resolve()
+        inside, exists = path.is_relative_to(base), path.is_file()
+    except (OSError, ValueError, RuntimeError) as err:
+        problems.error("study.yml", "eq5d.value_set", f"{spec[:80]!r} is not a usable path ({err})")
+        return
+    if not inside:
+        problems.error("study.yml", "eq5d.value_set", f"{spec!r} points outside the study directory; "
+                       "hint: copy the CSV into the study directory")
+    elif not exists:
+        problems.error("study.yml", "eq5d.value_set", f"{spec!r}: file is missing (a value-set CSV with "
+                       "columns state,value, relative to the study directory)")
 
 
 def _check_followup(frame, screening, problems: ProblemList) -> None:

@@ -20,8 +20,11 @@ import yaml
 
 from hubcase.errors import ProblemList
 
-MAX_CSV_BYTES = 512 * 1024 * 1024
+# Far above any real study (40 sites x 2,000 screening records is about 12 MB) and far below what
+# would exhaust memory: a larger file is refused from its size alone, before a byte is read.
+MAX_CSV_BYTES = 64 * 1024 * 1024
 MAX_YAML_BYTES = 8 * 1024 * 1024
+SIZE_HINT = "; hint: check that the right file is named (a huge file is usually an export gone wrong)"
 csv.field_size_limit(16 * 1024 * 1024)
 
 
@@ -42,9 +45,14 @@ def _read_text(path: Path, label: str, limit: int, problems: ProblemList) -> str
         return None
     size = path.stat().st_size
     if size > limit:
-        problems.error(label, "", f"file is {size / 1e6:.0f} MB, above the {limit / 1e6:.0f} MB limit")
+        problems.error(label, "", f"file is {size / 2**20:.0f} MB, above the {limit / 2**20:.0f} MB limit of "
+                       f"hubcase{SIZE_HINT}")
         return None
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        problems.error(label, "", f"file cannot be read: {err.strerror or err}")
+        return None
     if not data.strip():
         problems.error(label, "", "file is empty")
         return None
@@ -114,7 +122,20 @@ def _last_line(starts: list[int], rows: list[list[str]]) -> int:
 
 
 class _SafeLoader(yaml.SafeLoader):
-    """SafeLoader that refuses aliases and duplicate keys."""
+    """SafeLoader that refuses aliases, duplicate keys, lone surrogates and tags building non-plain objects."""
+
+    # SafeLoader still builds bytes, sets and ordered pairs from explicit tags (!!binary, !!set,
+    # !!omap, !!pairs); study files hold mappings, lists and scalars only, so those tags are refused.
+    yaml_constructors = {tag: fn for tag, fn in yaml.SafeLoader.yaml_constructors.items()
+                         if tag not in {f"tag:yaml.org,2002:{t}" for t in ("binary", "set", "omap", "pairs")}}
+
+    def construct_scalar(self, node):  # type: ignore[override]
+        value = super().construct_scalar(node)
+        if isinstance(value, str) and _SURROGATE.search(value):
+            raise yaml.constructor.ConstructorError(
+                None, None, "text holds a lone UTF-16 surrogate (an escape such as \\ud800), which is not "
+                "valid Unicode", node.start_mark)
+        return value
 
     def compose_node(self, parent, index):  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -138,7 +159,8 @@ class _SafeLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-_REFUSED = ("YAML aliases/anchors are not allowed", "duplicate key")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_REFUSED = ("YAML aliases/anchors are not allowed", "duplicate key", "text holds a lone UTF-16 surrogate")
 
 
 def load_yaml(path: Path, label: str, problems: ProblemList) -> Any | None:
@@ -146,13 +168,16 @@ def load_yaml(path: Path, label: str, problems: ProblemList) -> Any | None:
     if text is None:
         return None
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
+        value = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - _SafeLoader is a SafeLoader
     except yaml.YAMLError as err:
         problems.error(label, *_describe_yaml_error(err))
         return None
     except RecursionError:
         problems.error(label, "", "malformed YAML: nesting is too deep")
         return None
+    if value is None:  # only comments, `~` or `null`: not a document (and None means "not read")
+        problems.error(label, "", "file holds no YAML data (only comments or null); fill it in or remove it")
+    return value
 
 
 def _describe_yaml_error(err: yaml.YAMLError) -> tuple[str, str]:
@@ -169,4 +194,6 @@ def _describe_yaml_error(err: yaml.YAMLError) -> tuple[str, str]:
     context, context_mark = getattr(err, "context", None), getattr(err, "context_mark", None)
     if context and context_mark is not None and context_mark is not mark and context_mark.line != mark.line:
         what += f" ({context} that starts on line {context_mark.line + 1})"
+    if "'\\t'" in what:
+        what += " (YAML indents with spaces; replace the tab characters)"
     return where, f"malformed YAML: {what}"

@@ -154,10 +154,26 @@ class _Loader:
         self.hashes: dict[str, str] = {}
 
     def path(self, rel: str, overrides: Mapping[str, str], key: str) -> tuple[Path | None, str]:
+        given = key in overrides
         rel = overrides.get(key, rel)
-        path = _inside(self.root, rel)
-        if path is None:
-            self.problems.error("study.yml", f"files.{key}", f"{rel!r} points outside the study directory")
+        file, where = ("study.yml", f"files.{key}") if given else (rel, "")
+        shown = repr(rel if len(rel) <= 80 else rel[:77] + "...")
+        if not rel.strip():
+            self.problems.error(file, where, "is empty; give a path relative to the study directory")
+            return None, rel
+        try:
+            path = _inside(self.root, rel)
+            if path is not None:
+                path.exists()  # raises for a name too long, which resolve() lets through
+        except (OSError, ValueError, RuntimeError) as err:  # NUL byte, name too long, symlink loop
+            self.problems.error(file, where, f"{shown} is not a usable path ({err.__class__.__name__}: "
+                                f"{getattr(err, 'strerror', None) or err})"[:300])
+            return None, rel
+        if path is None and given:
+            self.problems.error(file, where, f"{shown} points outside the study directory")
+        elif path is None:
+            self.problems.error(file, where, "is a symbolic link to a file outside the study directory; "
+                                "copy the file into the study directory instead")
         return path, rel
 
     def missing(self, path: Path, label: str, why: str) -> bool:
@@ -202,7 +218,7 @@ class _Loader:
 
 def _read(root: Path) -> tuple[_Loader, dict[str, Any]]:
     ld = _Loader(root)
-    state: dict[str, Any] = {"tables": {}, "maps": {}}
+    state: dict[str, Any] = {"tables": {}, "maps": {}, "root": Path(root)}
     if not Path(root).is_dir():
         ld.problems.error(str(root), "", "study directory does not exist")
         return ld, state

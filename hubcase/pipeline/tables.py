@@ -57,12 +57,25 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def disclosed(result: TableResult) -> pd.DataFrame:
+    """The tidy data as it may be published: where a row is flagged ``suppressed`` (a count below the
+    study's ``min_cell_count``), the columns named by ``result.spec["suppress"]`` are blanked."""
+    columns = [c for c in result.spec.get("suppress", ()) if c in result.data.columns]
+    if not columns or "suppressed" not in result.data.columns:
+        return result.data
+    out = result.data.copy()
+    hide = out["suppressed"].fillna(False).astype(bool).to_numpy()
+    for col in columns:
+        out[col] = out[col].astype("object").where(~hide, None)
+    return out
+
+
 def write_table(result: TableResult, out: Path) -> list[Path]:
-    """Write ``<ID>.csv`` (display) and ``<ID>.data.csv`` (tidy) into ``out``."""
+    """Write ``<ID>.csv`` (display) and ``<ID>.data.csv`` (tidy, small counts blanked) into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     display, data = out / f"{result.id}.csv", out / f"{result.id}.data.csv"
     safe_frame(result.display).to_csv(display, index=False, lineterminator="\n")
-    safe_frame(result.data).to_csv(data, index=False, lineterminator="\n")
+    safe_frame(disclosed(result)).to_csv(data, index=False, lineterminator="\n")
     return [display, data]
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from hubcase.errors import ProblemList
 
 MAX_PROBLEMS_PER_COLUMN = 10
+MAX_WHOLE_NUMBER = 2**53  # integers above this are not exact as floats and may not fit Int64
 TRUE_TOKENS = {"true", "1", "yes"}
 FALSE_TOKENS = {"false", "0", "no"}
 KINDS = ("string", "integer", "number", "boolean", "category", "list", "date")
@@ -279,6 +280,14 @@ def _parse_numbers(col: Column, text: pd.Series, present: pd.Series, file: str,
             _report(problems, file, col, _rows(frac), text[frac], "is not a whole number")
             values = values.where(~frac)
     _check_bounds(col, values, text, file, problems)
+    if col.kind == "integer":  # beyond what Int64 holds exactly: an error, and never cast (it would overflow)
+        lo = -math.inf if col.minimum is None else col.minimum
+        hi = math.inf if col.maximum is None else col.maximum
+        huge = values.notna() & (values.astype(float).abs() > MAX_WHOLE_NUMBER)
+        unreported = huge & (values >= lo) & (values <= hi)
+        if unreported.any():
+            _report(problems, file, col, _rows(unreported), text[unreported], "is too large for a whole number")
+        values = values.where(~huge)
     return _typed(col, values.astype("object").where(values.notna(), pd.NA))
 
 
